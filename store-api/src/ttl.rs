@@ -4,90 +4,68 @@ use std::time::Duration;
 
 use crate::InvalidInput;
 
-/// How long a claim holds a key before another claim may take it over.
-///
-/// Millisecond resolution: any part below a millisecond is dropped. Valid from 1 ms to
-/// [`Lease::MAX`] (30 days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Lease(u64);
+/// Defines a millisecond duration type that is valid from 1 ms to `$max_ms`.
+macro_rules! bounded_duration {
+    (
+        $(#[$doc:meta])*
+        $name:ident, max = $max_ms:expr, max_doc = $max_doc:literal, error = $error:ident
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u64);
 
-/// How long a completed response is kept for replay.
-///
-/// Millisecond resolution: any part below a millisecond is dropped. Valid from 1 ms to
-/// [`Retention::MAX`] (365 days).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Retention(u64);
+        impl $name {
+            #[doc = concat!("The longest value: ", $max_doc, ".")]
+            pub const MAX: $name = $name($max_ms);
+
+            /// Validates a duration; any part below a millisecond is dropped.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("[`InvalidInput::", stringify!($error), "`] below 1 ms or above ",
+                $max_doc, ".")]
+            pub fn new(duration: Duration) -> Result<Self, InvalidInput> {
+                millis_in_range(duration, $max_ms)
+                    .map(Self)
+                    .ok_or(InvalidInput::$error(duration))
+            }
+
+            /// Validates a duration given in milliseconds.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("As [`", stringify!($name), "::new`].")]
+            pub fn from_millis(millis: u64) -> Result<Self, InvalidInput> {
+                Self::new(Duration::from_millis(millis))
+            }
+
+            /// The duration in whole milliseconds, at least 1.
+            pub fn as_millis(self) -> u64 {
+                self.0
+            }
+
+            /// The duration as a [`Duration`].
+            pub fn as_duration(self) -> Duration {
+                Duration::from_millis(self.0)
+            }
+        }
+    };
+}
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
-impl Lease {
-    /// The longest lease: 30 days.
-    pub const MAX: Lease = Lease(30 * DAY_MS);
-
-    /// Validates a lease duration.
+bounded_duration! {
+    /// How long a claim holds a key before another claim may take it over.
     ///
-    /// # Errors
-    ///
-    /// [`InvalidInput::LeaseOutOfRange`] below 1 ms or above 30 days.
-    pub fn new(duration: Duration) -> Result<Self, InvalidInput> {
-        millis_in_range(duration, Self::MAX.0)
-            .map(Self)
-            .ok_or(InvalidInput::LeaseOutOfRange(duration))
-    }
-
-    /// Validates a lease given in milliseconds.
-    ///
-    /// # Errors
-    ///
-    /// As [`Lease::new`].
-    pub fn from_millis(millis: u64) -> Result<Self, InvalidInput> {
-        Self::new(Duration::from_millis(millis))
-    }
-
-    /// The lease in whole milliseconds, at least 1.
-    pub fn as_millis(self) -> u64 {
-        self.0
-    }
-
-    /// The lease as a [`Duration`].
-    pub fn as_duration(self) -> Duration {
-        Duration::from_millis(self.0)
-    }
+    /// Millisecond resolution. Valid from 1 ms to [`Lease::MAX`] (30 days).
+    Lease, max = 30 * DAY_MS, max_doc = "30 days", error = LeaseOutOfRange
 }
 
-impl Retention {
-    /// The longest retention: 365 days.
-    pub const MAX: Retention = Retention(365 * DAY_MS);
-
-    /// Validates a retention duration.
+bounded_duration! {
+    /// How long a completed response is kept for replay.
     ///
-    /// # Errors
-    ///
-    /// [`InvalidInput::RetentionOutOfRange`] below 1 ms or above 365 days.
-    pub fn new(duration: Duration) -> Result<Self, InvalidInput> {
-        millis_in_range(duration, Self::MAX.0)
-            .map(Self)
-            .ok_or(InvalidInput::RetentionOutOfRange(duration))
-    }
-
-    /// Validates a retention given in milliseconds.
-    ///
-    /// # Errors
-    ///
-    /// As [`Retention::new`].
-    pub fn from_millis(millis: u64) -> Result<Self, InvalidInput> {
-        Self::new(Duration::from_millis(millis))
-    }
-
-    /// The retention in whole milliseconds, at least 1.
-    pub fn as_millis(self) -> u64 {
-        self.0
-    }
-
-    /// The retention as a [`Duration`].
-    pub fn as_duration(self) -> Duration {
-        Duration::from_millis(self.0)
-    }
+    /// Millisecond resolution. Valid from 1 ms to [`Retention::MAX`] (365 days).
+    Retention, max = 365 * DAY_MS, max_doc = "365 days", error = RetentionOutOfRange
 }
 
 fn millis_in_range(duration: Duration, max_millis: u64) -> Option<u64> {

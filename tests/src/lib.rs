@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use idempotency_store::{IdempotencyStore, RecordId};
 
 pub mod cases;
 mod support;
 
+/// The attribute that implementations of [`Backend`] need, re-exported so a backend's tests
+/// need no dependency of their own for it.
+pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use support::runtime;
 
