@@ -1,0 +1,68 @@
+//! The Lua scripts, one per operation, and their SHA-1 handles.
+//!
+//! Each script touches exactly one key, `KEYS[1]`, so it runs atomically on one node of a
+//! standalone Redis or of a Redis Cluster. Values reach a script only as `KEYS` and
+//! `ARGV`; no script text is ever built at run time.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// `claim`: creates an in-flight record or reports the live one.
+///
+/// `KEYS[1]` the record; `ARGV[1]` fingerprint, `ARGV[2]` fresh lease token, `ARGV[3]`
+/// lease in milliseconds.
+pub const CLAIM: &str = include_str!("lua/claim.lua");
+
+/// `complete`: saves the encoded response while the token owns the in-flight record.
+///
+/// `KEYS[1]` the record; `ARGV[1]` lease token, `ARGV[2]` response encoded with
+/// [`encode_response`](idempotency_store::encode_response), `ARGV[3]` retention in
+/// milliseconds.
+pub const COMPLETE: &str = include_str!("lua/complete.lua");
+
+/// `release`: deletes the record while the token owns it in flight.
+///
+/// `KEYS[1]` the record; `ARGV[1]` lease token.
+pub const RELEASE: &str = include_str!("lua/release.lua");
+
+/// `renew`: sets the owner's lease to a new length from now.
+///
+/// `KEYS[1]` the record; `ARGV[1]` lease token, `ARGV[2]` lease in milliseconds.
+pub const RENEW: &str = include_str!("lua/renew.lua");
+
+/// `lookup`: reads the live record without changing it.
+///
+/// `KEYS[1]` the record.
+pub const LOOKUP: &str = include_str!("lua/lookup.lua");
+
+/// Every script with its SHA-1, computed once per process.
+pub(crate) struct Scripts {
+    pub(crate) claim: Script,
+    pub(crate) complete: Script,
+    pub(crate) release: Script,
+    pub(crate) renew: Script,
+    pub(crate) lookup: Script,
+}
+
+impl Scripts {
+    /// The scripts in a fixed order, for loading them all at once.
+    pub(crate) fn all(&self) -> [&Script; 5] {
+        [
+            &self.claim,
+            &self.complete,
+            &self.release,
+            &self.renew,
+            &self.lookup,
+        ]
+    }
+}
+
+/// The process-wide script handles.
+pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    claim: Script::new(CLAIM),
+    complete: Script::new(COMPLETE),
+    release: Script::new(RELEASE),
+    renew: Script::new(RENEW),
+    lookup: Script::new(LOOKUP),
+});
