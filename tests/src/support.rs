@@ -13,6 +13,13 @@ pub(crate) const SHORT: Duration = Duration::from_millis(150);
 /// Long enough past [`SHORT`] that a slow machine has still let it run out.
 pub(crate) const PAST_SHORT: Duration = Duration::from_millis(450);
 
+/// A lease that must still hold when the case acts on it a moment after the claim, even on a
+/// loaded machine, and yet run out during the case.
+pub(crate) const MEDIUM: Duration = Duration::from_millis(1_500);
+
+/// Long enough past [`MEDIUM`] that a slow machine has still let it run out.
+pub(crate) const PAST_MEDIUM: Duration = Duration::from_millis(2_000);
+
 /// A lease or retention that no slow machine can see run out during a case.
 pub(crate) const LONG: Duration = Duration::from_secs(600);
 

@@ -4,8 +4,9 @@ use idempotency_store::ClaimOutcome;
 
 use crate::Backend;
 use crate::support::{
-    Ids, LONG, PAST_SHORT, SHORT, acquire, acquire_and_complete, assert_absent, assert_completed,
-    assert_in_flight, assert_lease_lost, fingerprint, lease, response, retention,
+    Ids, LONG, MEDIUM, PAST_MEDIUM, PAST_SHORT, SHORT, acquire, acquire_and_complete,
+    assert_absent, assert_completed, assert_in_flight, assert_lease_lost, fingerprint, lease,
+    response, retention,
 };
 
 /// A claim whose lease ran out is taken over by the next claim with a new token. From then
@@ -61,19 +62,20 @@ pub async fn expired_lease_without_takeover_is_lost(backend: &dyn Backend) {
     acquire(store.as_ref(), &id, &fingerprint(b"another request"), LONG).await;
 }
 
-/// A renewed lease outlives the lease the claim first asked for.
+/// A renewed lease outlives the lease the claim first asked for. The first lease is long
+/// enough that the renewal surely comes before it runs out, even on a loaded machine.
 pub async fn renew_keeps_record_alive_past_its_first_lease(backend: &dyn Backend) {
     let store = backend.open().await;
     let ids = Ids::new("renew_keeps_record_alive_past_its_first_lease");
     let id = ids.id("slow-handler");
     let print = fingerprint(b"request");
-    let token = acquire(store.as_ref(), &id, &print, SHORT).await;
+    let token = acquire(store.as_ref(), &id, &print, MEDIUM).await;
 
     store
         .renew(&id, &token, lease(LONG))
         .await
         .expect("the owner renews");
-    tokio::time::sleep(PAST_SHORT).await;
+    tokio::time::sleep(PAST_MEDIUM).await;
 
     let left = assert_in_flight(store.as_ref(), &id, &print).await;
     assert!(
