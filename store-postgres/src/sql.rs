@@ -11,8 +11,8 @@
 
 use crate::PostgresConfig;
 
-/// Claims a key in one statement: inserts an in-flight record, or takes over a dead one,
-/// or reports the live one.
+/// Claims a key in one statement: reports the live record, or inserts an in-flight record,
+/// or takes over a dead one.
 ///
 /// Binds: `$1` scope (text), `$2` key (text), `$3` fingerprint (bytea), `$4` the new lease
 /// token (bytea, 16 bytes), `$5` the lease in milliseconds (int8).
@@ -22,12 +22,20 @@ use crate::PostgresConfig;
 /// `same_fingerprint` (bool), `response` (bytea, only for a completed record with the same
 /// fingerprint) and `remaining_ms` (int8, at least 1, time left on the live record).
 ///
-/// No row means the key is held by a claim that committed after this statement took its
-/// snapshot (or changed again since): run the statement again, it will see that claim.
+/// A live record is only read: the insert is skipped, so a retry of an in-flight or
+/// completed request locks nothing and writes nothing to the WAL. No row means the key is
+/// held by a claim that committed after this statement took its snapshot (or changed
+/// again since): run the statement again, it will see that claim.
 pub const CLAIM: &str = "\
-WITH claimed AS (
+WITH live AS (
+    SELECT state, fingerprint, response, expires_at
+    FROM {table}
+    WHERE scope = $1::text AND key = $2::text AND expires_at > now()
+), claimed AS (
     INSERT INTO {table} AS r (scope, key, fingerprint, state, token, response, expires_at)
-    VALUES ($1, $2, $3, 'in_flight', $4, NULL, now() + $5::int8 * interval '1 millisecond')
+    SELECT $1::text, $2::text, $3::bytea, 'in_flight', $4::bytea, NULL,
+           now() + $5::int8 * interval '1 millisecond'
+    WHERE NOT EXISTS (SELECT FROM live)
     ON CONFLICT (scope, key) DO UPDATE
         SET fingerprint = excluded.fingerprint, state = 'in_flight', token = excluded.token,
             response = NULL, expires_at = excluded.expires_at
@@ -38,11 +46,10 @@ SELECT true AS acquired, took_over, NULL::text AS state, NULL::bool AS same_fing
        NULL::bytea AS response, NULL::int8 AS remaining_ms
 FROM claimed
 UNION ALL
-SELECT false, false, state, fingerprint = $3,
-       CASE WHEN state = 'completed' AND fingerprint = $3 THEN response END,
+SELECT false, false, state, fingerprint = $3::bytea,
+       CASE WHEN state = 'completed' AND fingerprint = $3::bytea THEN response END,
        GREATEST(1, ceil(extract(epoch FROM expires_at - now()) * 1000))::int8
-FROM {table}
-WHERE scope = $1 AND key = $2 AND expires_at > now() AND NOT EXISTS (SELECT FROM claimed)";
+FROM live";
 
 /// Saves the response of the owner's claim and keeps it for the retention.
 ///
