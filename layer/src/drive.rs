@@ -12,7 +12,7 @@ use idempotency_store::{
 };
 use tokio::time::{Instant, MissedTickBehavior};
 use tower_service::Service;
-use tracing::{debug, error, warn};
+use tracing::{debug, error};
 
 use crate::config::{Config, InFlightPolicy, StoreErrorPolicy};
 use crate::owner::Owner;
@@ -249,25 +249,13 @@ where
         Buffered::Complete {
             parts,
             body,
-            trailers: Some(trailers),
+            trailers,
         } => {
-            warn!(
-                key = id.key(),
-                "response has trailers, which a store cannot keep"
-            );
-            owner.release(held, "the response has trailers").await;
-            Ok(Response::from_parts(
-                parts,
-                IdempotencyBody::buffered(body, Some(trailers)),
-            ))
-        }
-        Buffered::Complete {
-            parts,
-            body,
-            trailers: None,
-        } => {
-            if (config.save)(parts.status) {
-                owner.complete(held, &to_saved(&parts, &body)).await;
+            let saved = to_saved(&parts, &body, trailers.as_ref());
+            if saved.size() > limit {
+                owner.oversized(held, limit).await;
+            } else if (config.save)(parts.status) {
+                owner.complete(held, &saved).await;
             } else {
                 owner
                     .release(held, "the save policy skips this status")
@@ -275,7 +263,7 @@ where
             }
             Ok(Response::from_parts(
                 parts,
-                IdempotencyBody::buffered(body, None),
+                IdempotencyBody::buffered(body, trailers),
             ))
         }
         Buffered::Oversized {

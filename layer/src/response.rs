@@ -86,30 +86,46 @@ where
     }
 }
 
-/// The record of a response: its status, its headers in order with repeats, its body.
-pub(crate) fn to_saved(parts: &Parts, body: &Bytes) -> SavedResponse {
+/// The record of a response: its status, its headers in order with repeats, its body and
+/// its trailers.
+pub(crate) fn to_saved(parts: &Parts, body: &Bytes, trailers: Option<&HeaderMap>) -> SavedResponse {
     SavedResponse {
         status: parts.status.as_u16(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
-            .collect(),
+        headers: fields(&parts.headers),
         body: body.to_vec(),
+        trailers: trailers.map(fields).unwrap_or_default(),
     }
 }
 
-/// The saved response as an HTTP response with `Idempotent-Replayed: true`; `None` when
-/// the record holds a status or header HTTP cannot carry (a corrupt record).
-pub(crate) fn replay<B>(saved: SavedResponse) -> Option<Response<IdempotencyBody<B>>> {
-    let mut response = Response::new(IdempotencyBody::full(saved.body));
-    *response.status_mut() = StatusCode::from_u16(saved.status).ok()?;
-    let headers = response.headers_mut();
-    for (name, value) in saved.headers {
+fn fields(map: &HeaderMap) -> Vec<(String, Vec<u8>)> {
+    map.iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect()
+}
+
+fn field_map(fields: Vec<(String, Vec<u8>)>) -> Option<HeaderMap> {
+    let mut map = HeaderMap::with_capacity(fields.len());
+    for (name, value) in fields {
         let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
         let value = HeaderValue::from_bytes(&value).ok()?;
-        headers.append(name, value);
+        map.append(name, value);
     }
-    headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    Some(map)
+}
+
+/// The saved response as an HTTP response with `Idempotent-Replayed: true`; `None` when
+/// the record holds a status, header or trailer HTTP cannot carry (a corrupt record).
+pub(crate) fn replay<B>(saved: SavedResponse) -> Option<Response<IdempotencyBody<B>>> {
+    let trailers = if saved.trailers.is_empty() {
+        None
+    } else {
+        Some(field_map(saved.trailers)?)
+    };
+    let mut response = Response::new(IdempotencyBody::buffered(saved.body.into(), trailers));
+    *response.status_mut() = StatusCode::from_u16(saved.status).ok()?;
+    *response.headers_mut() = field_map(saved.headers)?;
+    response
+        .headers_mut()
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     Some(response)
 }

@@ -25,11 +25,9 @@ pub async fn response_over_the_limit_is_rejected_and_record_unchanged(backend: &
         b"application/octet-stream".to_vec(),
     );
     let header_size = header.0.len() + header.1.len();
-    let at_limit = SavedResponse {
-        status: 200,
-        headers: vec![header],
-        body: vec![0xa5; limit - header_size],
-    };
+    let at_limit = SavedResponse::new(200)
+        .with_header(header.0, header.1)
+        .with_body(vec![0xa5; limit - header_size]);
     let mut over_limit = at_limit.clone();
     over_limit.body.push(0x5a);
 

@@ -29,7 +29,7 @@ async fn assert_replays(store: &dyn IdempotencyStore, id: &RecordId, saved: &Sav
 }
 
 /// The status, every header in order with repeated names kept, header values with bytes
-/// that are not UTF-8, and a body holding every byte value come back unchanged.
+/// that are not UTF-8, a body holding every byte value, and trailers come back unchanged.
 pub async fn replay_returns_identical_response(backend: &dyn Backend) {
     let store = backend.open().await;
     let ids = Ids::new("replay_returns_identical_response");
@@ -41,7 +41,10 @@ pub async fn replay_returns_identical_response(backend: &dyn Backend) {
         .with_header("x-binary", vec![0x80, 0xff, 0x00, b'z'])
         .with_header("set-cookie", "c=3")
         .with_header("x-empty", "")
-        .with_body(every_byte.repeat(4));
+        .with_body(every_byte.repeat(4))
+        .with_trailer("grpc-status", "0")
+        .with_trailer("x-checksum", vec![0x00, 0xfe])
+        .with_trailer("grpc-status", "0");
 
     assert_replays(store.as_ref(), &ids.id("exotic"), &saved).await;
 }
