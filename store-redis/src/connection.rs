@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster_async::ClusterConnection;
-use redis::{ScriptInvocation, Value};
+use redis::{Cmd, ErrorKind, Script, ServerErrorKind, Value};
 
 use idempotency_store::StoreError;
 
@@ -32,20 +32,26 @@ impl Connection {
         }
     }
 
-    /// Invokes a script by SHA-1, loading it first when the server answers `NOSCRIPT`.
+    /// Sends `call`, an `EVALSHA` of `script` (see [`scripts::call`](crate::scripts::call)),
+    /// loading the script and sending `call` again when the server answers `NOSCRIPT`.
     /// `timeout` is what a client-side timeout is reported as.
     pub(crate) async fn run(
         &self,
-        invocation: &ScriptInvocation<'_>,
+        script: &Script,
+        call: &Cmd,
         timeout: Duration,
     ) -> Result<Value, StoreError> {
+        // The pool's and the cluster client's futures are over 13 KB; boxing them keeps the
+        // future of every store call (which async_trait boxes, moving it) near 1 KB.
         let result = match self {
-            Self::Manager(manager) => invocation.invoke_async(&mut manager.clone()).await,
+            Self::Manager(manager) => invoke(&mut manager.clone(), script, call).await,
             Self::Pool(pool) => {
-                let mut connection = pool.get().await.map_err(|e| error::from_pool(e, timeout))?;
-                invocation.invoke_async(&mut connection).await
+                let mut connection = Box::pin(pool.get())
+                    .await
+                    .map_err(|e| error::from_pool(e, timeout))?;
+                Box::pin(invoke(&mut connection, script, call)).await
             }
-            Self::Cluster(cluster) => invocation.invoke_async(&mut cluster.clone()).await,
+            Self::Cluster(cluster) => Box::pin(invoke(&mut cluster.clone(), script, call)).await,
         };
         result.map_err(|e| error::from_redis(e, timeout))
     }
@@ -62,6 +68,20 @@ impl Connection {
             Self::Cluster(cluster) => load(&mut cluster.clone()).await,
         };
         result.map_err(|e| error::from_redis(e, timeout))
+    }
+}
+
+async fn invoke<C: ConnectionLike>(
+    connection: &mut C,
+    script: &Script,
+    call: &Cmd,
+) -> redis::RedisResult<Value> {
+    match call.query_async(connection).await {
+        Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+            script.load_async(connection).await?;
+            call.query_async(connection).await
+        }
+        result => result,
     }
 }
 

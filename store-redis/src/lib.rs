@@ -6,6 +6,7 @@ mod config;
 mod connection;
 mod error;
 mod key;
+mod layout;
 mod reply;
 pub mod scripts;
 mod store;

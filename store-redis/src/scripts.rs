@@ -2,19 +2,32 @@
 //!
 //! Each script touches exactly one key, `KEYS[1]`, so it runs atomically on one node of a
 //! standalone Redis or of a Redis Cluster. Values reach a script only as `KEYS` and
-//! `ARGV`; no script text is ever built at run time.
+//! `ARGV`; no script text is ever built at run time. A record is one string, a short header
+//! and then the response (see the crate documentation for the layout).
 
 use std::sync::LazyLock;
 
-use redis::Script;
+use redis::{Cmd, Script};
 
 /// `claim`: creates an in-flight record or reports the live one.
 ///
-/// `KEYS[1]` the record; `ARGV[1]` fingerprint, `ARGV[2]` fresh lease token, `ARGV[3]`
-/// lease in milliseconds.
+/// `KEYS[1]` the record; `ARGV[1]` the whole value of the fresh in-flight record (`i`, the
+/// fingerprint's length as one byte, the fingerprint, the 16-byte lease token), `ARGV[2]`
+/// lease in milliseconds. Fresh keys take one `SET NX PX`.
 pub const CLAIM: &str = include_str!("lua/claim.lua");
 
-/// `complete`: saves the encoded response while the token owns the in-flight record.
+/// The `ARGV[1]` of [`CLAIM`]: the whole value of a fresh in-flight record for
+/// `fingerprint`, owned by `token`.
+pub fn claim_value(
+    fingerprint: &idempotency_store::Fingerprint,
+    token: &idempotency_store::LeaseToken,
+) -> Vec<u8> {
+    crate::layout::in_flight(fingerprint, token)
+}
+
+/// `complete`: saves the encoded response while the token owns the in-flight record, by
+/// replacing the value with the completed header and the response (one `GETRANGE`, one `SET
+/// PX`).
 ///
 /// `KEYS[1]` the record; `ARGV[1]` lease token, `ARGV[2]` response encoded with
 /// [`encode_response`](idempotency_store::encode_response), `ARGV[3]` retention in
@@ -66,3 +79,11 @@ pub(crate) static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     renew: Script::new(RENEW),
     lookup: Script::new(LOOKUP),
 });
+
+/// `EVALSHA <sha of script> 1 <key>`, ready for the script's `ARGV`: every argument goes
+/// straight into the command's one buffer, sized once for about `arg_bytes` of `ARGV`.
+pub(crate) fn call(script: &Script, key: &[u8], arg_bytes: usize) -> Cmd {
+    let mut cmd = Cmd::with_capacity(8, 64 + key.len() + arg_bytes);
+    cmd.arg("EVALSHA").arg(script.get_hash()).arg(1).arg(key);
+    cmd
+}

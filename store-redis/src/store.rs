@@ -10,13 +10,13 @@ use idempotency_store::{
 };
 use redis::aio::ConnectionManager;
 use redis::cluster_async::ClusterConnection;
-use redis::{ScriptInvocation, Value};
+use redis::{Cmd, Script, Value};
 
 use crate::builder::within;
 use crate::config::Settings;
 use crate::connection::Connection;
-use crate::scripts::SCRIPTS;
-use crate::{RedisStoreBuilder, key, reply};
+use crate::scripts::{SCRIPTS, call};
+use crate::{RedisStoreBuilder, key, layout, reply};
 
 /// An [`IdempotencyStore`] on Redis or Redis Cluster.
 ///
@@ -112,18 +112,19 @@ impl RedisStore {
         }
     }
 
-    async fn run(&self, invocation: &ScriptInvocation<'_>) -> Result<Value, StoreError> {
+    async fn run(&self, script: &Script, call: &Cmd) -> Result<Value, StoreError> {
         let timeout = self.settings.timeout;
-        within(timeout, self.connection.run(invocation, timeout)).await
+        within(timeout, self.connection.run(script, call, timeout)).await
     }
 
     async fn fenced(
         &self,
         operation: &'static str,
         id: &RecordId,
-        invocation: &ScriptInvocation<'_>,
+        script: &Script,
+        call: &Cmd,
     ) -> Result<(), StoreError> {
-        let result = reply::fenced(&self.run(invocation).await?);
+        let result = reply::fenced(&self.run(script, call).await?);
         match &result {
             Ok(()) => tracing::debug!(operation, scope = id.scope(), key = id.key(), "done"),
             Err(StoreError::LeaseLost) => {
@@ -155,13 +156,12 @@ impl IdempotencyStore for RedisStore {
         lease: Lease,
     ) -> Result<ClaimOutcome, StoreError> {
         let token = LeaseToken::generate()?;
-        let mut invocation = SCRIPTS.claim.key(self.record_key(id));
-        invocation
-            .arg(fingerprint.as_bytes())
-            .arg(token.as_bytes().as_slice())
-            .arg(lease.as_millis());
+        let value = layout::in_flight(fingerprint, &token);
+        let script = &SCRIPTS.claim;
+        let mut claim = call(script, &self.record_key(id), value.len());
+        claim.arg(value).arg(lease.as_millis());
 
-        let outcome = reply::claim(self.run(&invocation).await?, token)?;
+        let outcome = reply::claim(self.run(script, &claim).await?, token)?;
 
         let shown = match &outcome {
             ClaimOutcome::Acquired(_) => "acquired",
@@ -182,20 +182,22 @@ impl IdempotencyStore for RedisStore {
     ) -> Result<(), StoreError> {
         response.check_size(self.settings.max_response_bytes)?;
         let encoded = encode_response(response)?;
-        let mut invocation = SCRIPTS.complete.key(self.record_key(id));
-        invocation
+        let script = &SCRIPTS.complete;
+        let mut complete = call(script, &self.record_key(id), encoded.len() + 48);
+        complete
             .arg(token.as_bytes().as_slice())
-            .arg(encoded)
+            .arg(encoded.as_slice())
             .arg(retention.as_millis());
 
-        self.fenced("complete", id, &invocation).await
+        self.fenced("complete", id, script, &complete).await
     }
 
     async fn release(&self, id: &RecordId, token: &LeaseToken) -> Result<(), StoreError> {
-        let mut invocation = SCRIPTS.release.key(self.record_key(id));
-        invocation.arg(token.as_bytes().as_slice());
+        let script = &SCRIPTS.release;
+        let mut release = call(script, &self.record_key(id), LeaseToken::LEN);
+        release.arg(token.as_bytes().as_slice());
 
-        self.fenced("release", id, &invocation).await
+        self.fenced("release", id, script, &release).await
     }
 
     async fn renew(
@@ -204,18 +206,20 @@ impl IdempotencyStore for RedisStore {
         token: &LeaseToken,
         lease: Lease,
     ) -> Result<(), StoreError> {
-        let mut invocation = SCRIPTS.renew.key(self.record_key(id));
-        invocation
+        let script = &SCRIPTS.renew;
+        let mut renew = call(script, &self.record_key(id), LeaseToken::LEN + 24);
+        renew
             .arg(token.as_bytes().as_slice())
             .arg(lease.as_millis());
 
-        self.fenced("renew", id, &invocation).await
+        self.fenced("renew", id, script, &renew).await
     }
 
     async fn lookup(&self, id: &RecordId) -> Result<Option<Record>, StoreError> {
-        let invocation = SCRIPTS.lookup.key(self.record_key(id));
+        let script = &SCRIPTS.lookup;
+        let lookup = call(script, &self.record_key(id), 0);
 
-        reply::lookup(self.run(&invocation).await?)
+        reply::lookup(self.run(script, &lookup).await?)
     }
 
     /// Returns 0: Redis deletes records whose TTL ran out by itself, and every script

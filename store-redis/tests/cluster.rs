@@ -4,6 +4,8 @@
 
 #[path = "support/keys.rs"]
 mod keys;
+#[path = "support/layout.rs"]
+mod layout;
 #[path = "support/server.rs"]
 mod server;
 
@@ -14,7 +16,6 @@ use async_trait::async_trait;
 use idempotency_store::{ClaimOutcome, Fingerprint, IdempotencyStore, Lease, RecordId};
 use idempotency_store_conformance::{Backend, conformance_tests};
 use idempotency_store_redis::RedisStore;
-use redis::AsyncCommands;
 
 /// The cluster every test of this binary shares; started by the first test that needs it.
 fn cluster() -> &'static server::Cluster {
@@ -48,15 +49,7 @@ impl Backend for ClusterBackend {
     async fn corrupt_response(&self, id: &RecordId) -> bool {
         let store = self.connect().await;
         let mut connection = store.cluster_connection().expect("a cluster connection");
-        let written: i64 = connection
-            .hset(
-                store.record_key(id),
-                "response",
-                &b"\x01\xff\xff\xff not a response"[..],
-            )
-            .await
-            .expect("HSET of a garbage response");
-        assert_eq!(written, 0, "the response field existed before");
+        layout::corrupt_response(&mut connection, &store.record_key(id)).await;
         true
     }
 }

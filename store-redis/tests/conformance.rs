@@ -4,6 +4,8 @@
 
 #[path = "support/keys.rs"]
 mod keys;
+#[path = "support/layout.rs"]
+mod layout;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
@@ -39,14 +41,7 @@ impl Backend for Standalone {
     async fn corrupt_response(&self, id: &RecordId) -> bool {
         let store = self.connect().await;
         let mut connection = store.connection_manager().expect("a connection manager");
-        let written: i64 = redis::cmd("HSET")
-            .arg(store.record_key(id))
-            .arg("response")
-            .arg(&b"\x01\xff\xff\xff not a response"[..])
-            .query_async(&mut connection)
-            .await
-            .expect("HSET of a garbage response");
-        assert_eq!(written, 0, "the response field existed before");
+        layout::corrupt_response(&mut connection, &store.record_key(id)).await;
         true
     }
 }

@@ -3,6 +3,8 @@
 
 #[path = "support/keys.rs"]
 mod keys;
+#[path = "support/layout.rs"]
+mod layout;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
@@ -41,14 +43,7 @@ impl Backend for Pooled {
         let store = self.store();
         let pool = store.pool().expect("a pool");
         let mut connection = pool.get().await.expect("a pooled connection");
-        let written: i64 = redis::cmd("HSET")
-            .arg(store.record_key(id))
-            .arg("response")
-            .arg(&b"\x01\xff\xff\xff not a response"[..])
-            .query_async(&mut connection)
-            .await
-            .expect("HSET of a garbage response");
-        assert_eq!(written, 0, "the response field existed before");
+        layout::corrupt_response(&mut connection, &store.record_key(id)).await;
         true
     }
 }

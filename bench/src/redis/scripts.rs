@@ -3,7 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use idempotency_store_redis::scripts::{CLAIM, COMPLETE};
+use idempotency_store::{Fingerprint, LeaseToken};
+use idempotency_store_redis::scripts::{self, CLAIM, COMPLETE};
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
@@ -18,7 +19,7 @@ pub(crate) struct StoreScripts {
     prefix: String,
     claim: Script,
     complete: Script,
-    fingerprint: Vec<u8>,
+    fingerprint: Fingerprint,
     response: Vec<u8>,
     lease_ms: i64,
     retention_ms: i64,
@@ -32,7 +33,7 @@ impl StoreScripts {
             prefix,
             claim: Script::new(CLAIM),
             complete: Script::new(COMPLETE),
-            fingerprint: fixture.fingerprint.as_bytes().to_vec(),
+            fingerprint: fixture.fingerprint.clone(),
             response: fixture.encoded.clone(),
             lease_ms: fixture.lease_ms(),
             retention_ms: fixture.retention_ms(),
@@ -51,11 +52,11 @@ impl Target for StoreScripts {
 
     async fn claim(&self, key: &str) -> Result<Claimed<[u8; 16]>, BenchError> {
         let token = u128::from(self.tokens.fetch_add(1, Ordering::Relaxed)).to_le_bytes();
+        let value = scripts::claim_value(&self.fingerprint, &LeaseToken::from_bytes(token));
         let reply: Vec<Value> = self
             .claim
             .key(format!("{}:{key}", self.prefix))
-            .arg(self.fingerprint.as_slice())
-            .arg(token.as_slice())
+            .arg(value)
             .arg(self.lease_ms)
             .invoke_async(&mut self.manager.clone())
             .await?;

@@ -1,35 +1,37 @@
 -- claim: create an in-flight record, or report the live one.
--- KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] fresh lease token, ARGV[3] lease in ms.
+-- KEYS[1] the record; ARGV[1] the whole in-flight value ('i', fingerprint length byte,
+-- fingerprint, 16-byte lease token), ARGV[2] lease in ms.
 -- Replies {'acquired'}, {'mismatch'}, {'in_flight', pttl_ms}, {'replay', response}
 -- or {'corrupt', reason}. Only 'acquired' writes.
-local record = KEYS[1]
-local kind = redis.call('TYPE', record).ok
-if kind == 'none' then
-  redis.call('HSET', record, 'state', 'in_flight', 'fingerprint', ARGV[1], 'token', ARGV[2])
-  redis.call('PEXPIRE', record, ARGV[3])
+local record, fresh = KEYS[1], ARGV[1]
+if redis.call('SET', record, fresh, 'NX', 'PX', ARGV[2]) then
   return {'acquired'}
 end
-if kind ~= 'hash' then
-  return {'corrupt', 'the record key holds a ' .. kind .. ', not a hash'}
-end
 
-local fields = redis.call('HMGET', record, 'state', 'fingerprint')
-local state, fingerprint = fields[1], fields[2]
-if (state ~= 'in_flight' and state ~= 'completed') or not fingerprint then
-  return {'corrupt', 'the record has no known state or no fingerprint'}
+-- The key exists: read no more than the longest header (82 bytes), never the response.
+local header = redis.pcall('GETRANGE', record, 0, 81)
+if type(header) ~= 'string' then
+  return {'corrupt', 'the record key does not hold a string'}
 end
-if fingerprint ~= ARGV[1] then
+local state, length = string.byte(header, 1, 2)
+if state ~= 105 and state ~= 99 then
+  return {'corrupt', 'the record has no known layout or state'}
+end
+if not length or length > 64 then
+  return {'corrupt', 'the record header has no valid fingerprint length'}
+end
+local fingerprint_end = 2 + length
+if (state == 105 and #header < fingerprint_end + 16) or #header < fingerprint_end then
+  return {'corrupt', 'the record header is cut short'}
+end
+if string.sub(header, 2, fingerprint_end) ~= string.sub(fresh, 2, 2 + string.byte(fresh, 2)) then
   return {'mismatch'}
 end
 local ttl = redis.call('PTTL', record)
 if ttl < 0 then
   return {'corrupt', 'the record has no expiry'}
 end
-if state == 'in_flight' then
+if state == 105 then
   return {'in_flight', ttl}
 end
-local response = redis.call('HGET', record, 'response')
-if not response then
-  return {'corrupt', 'the completed record has no response'}
-end
-return {'replay', response}
+return {'replay', redis.call('GETRANGE', record, fingerprint_end, -1)}
