@@ -39,7 +39,7 @@ impl Entry {
 struct Deadline {
     at: Instant,
     generation: u64,
-    id: RecordId,
+    id: Arc<RecordId>,
 }
 
 impl PartialEq for Deadline {
@@ -63,10 +63,11 @@ impl Ord for Deadline {
 }
 
 /// Records plus a min-queue of their deadlines, so a sweep visits only what has expired
-/// (and outdated deadlines left by renewals and takeovers), never every record.
+/// (and outdated deadlines left by renewals and takeovers), never every record. A record's
+/// address is allocated once and shared by the map and its deadlines.
 #[derive(Debug, Default)]
 pub(crate) struct Shard {
-    records: HashMap<RecordId, Entry>,
+    records: HashMap<Arc<RecordId>, Entry>,
     deadlines: BinaryHeap<Reverse<Deadline>>,
     next_generation: u64,
 }
@@ -89,22 +90,32 @@ impl Shard {
         state: EntryState,
         expires_at: Instant,
     ) -> bool {
-        let generation = self.schedule(id, expires_at);
+        let address = self.address(id);
+        let generation = self.schedule(&address, expires_at);
         let entry = Entry {
             fingerprint,
             state,
             expires_at,
             generation,
         };
-        self.records.insert(id.clone(), entry).is_some()
+        self.records.insert(address, entry).is_some()
     }
 
     /// Moves the deadline of the record of `id`, which must exist.
     pub(crate) fn reschedule(&mut self, id: &RecordId, expires_at: Instant) {
-        let generation = self.schedule(id, expires_at);
+        let address = self.address(id);
+        let generation = self.schedule(&address, expires_at);
         if let Some(entry) = self.records.get_mut(id) {
             entry.expires_at = expires_at;
             entry.generation = generation;
+        }
+    }
+
+    /// The shared address of `id`: the stored one when the record exists, else a new one.
+    fn address(&self, id: &RecordId) -> Arc<RecordId> {
+        match self.records.get_key_value(id) {
+            Some((address, _)) => Arc::clone(address),
+            None => Arc::new(id.clone()),
         }
     }
 
@@ -137,13 +148,13 @@ impl Shard {
         deleted
     }
 
-    fn schedule(&mut self, id: &RecordId, at: Instant) -> u64 {
+    fn schedule(&mut self, id: &Arc<RecordId>, at: Instant) -> u64 {
         self.next_generation += 1;
         let generation = self.next_generation;
         self.deadlines.push(Reverse(Deadline {
             at,
             generation,
-            id: id.clone(),
+            id: Arc::clone(id),
         }));
         generation
     }
