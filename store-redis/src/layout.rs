@@ -91,7 +91,6 @@ mod tests {
     fn the_scripts_read_exactly_the_longest_header() {
         let last = format!("GETRANGE', record, 0, {}", MAX_HEADER_BYTES - 1);
         for (name, source) in [
-            ("claim", crate::scripts::CLAIM),
             ("complete", crate::scripts::COMPLETE),
             ("release", crate::scripts::RELEASE),
             ("renew", crate::scripts::RENEW),

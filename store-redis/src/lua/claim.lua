@@ -8,12 +8,13 @@ if redis.call('SET', record, fresh, 'NX', 'PX', ARGV[2]) then
   return {'acquired'}
 end
 
--- The key exists: read no more than the longest header (82 bytes), never the response.
-local header = redis.pcall('GETRANGE', record, 0, 81)
-if type(header) ~= 'string' then
+-- The key exists: read it whole in one call. An in-flight record is only a header; a
+-- completed one is copied in full, which a replay needs anyway and only a mismatch wastes.
+local value = redis.pcall('GET', record)
+if type(value) ~= 'string' then
   return {'corrupt', 'the record key does not hold a string'}
 end
-local state, length = string.byte(header, 1, 2)
+local state, length = string.byte(value, 1, 2)
 if state ~= 105 and state ~= 99 then
   return {'corrupt', 'the record has no known layout or state'}
 end
@@ -21,10 +22,10 @@ if not length or length > 64 then
   return {'corrupt', 'the record header has no valid fingerprint length'}
 end
 local fingerprint_end = 2 + length
-if (state == 105 and #header < fingerprint_end + 16) or #header < fingerprint_end then
+if (state == 105 and #value < fingerprint_end + 16) or #value < fingerprint_end then
   return {'corrupt', 'the record header is cut short'}
 end
-if string.sub(header, 2, fingerprint_end) ~= string.sub(fresh, 2, 2 + string.byte(fresh, 2)) then
+if string.sub(value, 2, fingerprint_end) ~= string.sub(fresh, 2, 2 + string.byte(fresh, 2)) then
   return {'mismatch'}
 end
 local ttl = redis.call('PTTL', record)
@@ -34,4 +35,4 @@ end
 if state == 105 then
   return {'in_flight', ttl}
 end
-return {'replay', redis.call('GETRANGE', record, fingerprint_end, -1)}
+return {'replay', string.sub(value, fingerprint_end + 1)}
