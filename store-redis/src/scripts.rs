@@ -3,7 +3,9 @@
 //! Each script touches exactly one key, `KEYS[1]`, so it runs atomically on one node of a
 //! standalone Redis or of a Redis Cluster. Values reach a script only as `KEYS` and
 //! `ARGV`; no script text is ever built at run time. A record is one string, a short header
-//! and then the response (see the crate documentation for the layout).
+//! and then the response (see the crate documentation for the layout). The header checks
+//! that several scripts share live in `lua/parse.lua` and `lua/owned.lua`, which are put in
+//! front of those scripts at compile time.
 
 use std::sync::LazyLock;
 
@@ -14,7 +16,7 @@ use redis::{Cmd, Script};
 /// `KEYS[1]` the record; `ARGV[1]` the whole value of the fresh in-flight record (`i`, the
 /// fingerprint's length as one byte, the fingerprint, the 16-byte lease token), `ARGV[2]`
 /// lease in milliseconds. Fresh keys take one `SET NX PX`.
-pub const CLAIM: &str = include_str!("lua/claim.lua");
+pub const CLAIM: &str = concat!(include_str!("lua/parse.lua"), include_str!("lua/claim.lua"));
 
 /// The `ARGV[1]` of [`CLAIM`]: the whole value of a fresh in-flight record for
 /// `fingerprint`, owned by `token`.
@@ -32,22 +34,31 @@ pub fn claim_value(
 /// `KEYS[1]` the record; `ARGV[1]` lease token, `ARGV[2]` response encoded with
 /// [`encode_response`](idempotency_store::encode_response), `ARGV[3]` retention in
 /// milliseconds.
-pub const COMPLETE: &str = include_str!("lua/complete.lua");
+pub const COMPLETE: &str = concat!(
+    include_str!("lua/owned.lua"),
+    include_str!("lua/complete.lua")
+);
 
 /// `release`: deletes the record while the token owns it in flight.
 ///
 /// `KEYS[1]` the record; `ARGV[1]` lease token.
-pub const RELEASE: &str = include_str!("lua/release.lua");
+pub const RELEASE: &str = concat!(
+    include_str!("lua/owned.lua"),
+    include_str!("lua/release.lua")
+);
 
 /// `renew`: sets the owner's lease to a new length from now.
 ///
 /// `KEYS[1]` the record; `ARGV[1]` lease token, `ARGV[2]` lease in milliseconds.
-pub const RENEW: &str = include_str!("lua/renew.lua");
+pub const RENEW: &str = concat!(include_str!("lua/owned.lua"), include_str!("lua/renew.lua"));
 
 /// `lookup`: reads the live record without changing it.
 ///
 /// `KEYS[1]` the record.
-pub const LOOKUP: &str = include_str!("lua/lookup.lua");
+pub const LOOKUP: &str = concat!(
+    include_str!("lua/parse.lua"),
+    include_str!("lua/lookup.lua")
+);
 
 /// Every script with its SHA-1, computed once per process.
 pub(crate) struct Scripts {

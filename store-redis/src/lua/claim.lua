@@ -11,19 +11,9 @@ end
 -- The key exists: read it whole in one call. An in-flight record is only a header; a
 -- completed one is copied in full, which a replay needs anyway and only a mismatch wastes.
 local value = redis.pcall('GET', record)
-if type(value) ~= 'string' then
-  return {'corrupt', 'the record key does not hold a string'}
-end
-local state, length = string.byte(value, 1, 2)
-if state ~= 105 and state ~= 99 then
-  return {'corrupt', 'the record has no known layout or state'}
-end
-if not length or length > 64 then
-  return {'corrupt', 'the record header has no valid fingerprint length'}
-end
-local fingerprint_end = 2 + length
-if (state == 105 and #value < fingerprint_end + 16) or #value < fingerprint_end then
-  return {'corrupt', 'the record header is cut short'}
+local state, fingerprint_end = parse(value)
+if not state then
+  return {'corrupt', fingerprint_end}
 end
 if string.sub(value, 2, fingerprint_end) ~= string.sub(fresh, 2, 2 + string.byte(fresh, 2)) then
   return {'mismatch'}

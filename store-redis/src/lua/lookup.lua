@@ -7,19 +7,9 @@ local value = redis.pcall('GET', record)
 if value == false then
   return {}
 end
-if type(value) ~= 'string' then
-  return {'corrupt', 'the record key does not hold a string'}
-end
-local state, length = string.byte(value, 1, 2)
-if state ~= 105 and state ~= 99 then
-  return {'corrupt', 'the record has no known layout or state'}
-end
-if not length or length > 64 then
-  return {'corrupt', 'the record header has no valid fingerprint length'}
-end
-local fingerprint_end = 2 + length
-if (state == 105 and #value < fingerprint_end + 16) or #value < fingerprint_end then
-  return {'corrupt', 'the record header is cut short'}
+local state, fingerprint_end = parse(value)
+if not state then
+  return {'corrupt', fingerprint_end}
 end
 local ttl = redis.call('PTTL', record)
 if ttl < 0 then
